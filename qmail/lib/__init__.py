@@ -1,0 +1,1 @@
+"""Shared pieces every qmail program uses, each implemented once."""
