@@ -202,10 +202,33 @@ def test_privileged_install_owners_and_modes(world_dir: Path) -> None:
     owned("queue/lock/trigger", "qmails", 0o622)
     owned("bin/qmail-queue", "qmailq", 0o4711)
     owned("control/me", None, 0o644)
-    # The test users were created as INSTALL.ids says: alias lives in alias/.
-    assert pwd.getpwnam(TEST_USERS["alias"]).pw_dir == str(q / "alias")
-    assert grp.getgrgid(pwd.getpwnam(TEST_USERS["qmailq"]).pw_gid).gr_name == TEST_GROUPS["qmail"]
     assert installer("--home", str(q), "--check").returncode == 0
+
+
+@needs_root
+def test_missing_users_and_groups_are_created_as_install_ids_says(world_dir: Path) -> None:
+    tag = os.urandom(3).hex()
+    users = {role: f"qc{tag}{suffix}" for role, suffix in zip(TEST_USERS, "adlpqrs")}
+    groups = {"qmail": f"qc{tag}q", "nofiles": f"qc{tag}n"}
+    home = world_dir / "qmail"
+    try:
+        mapping = [f"--user={r}={n}" for r, n in users.items()]
+        mapping += [f"--group={r}={n}" for r, n in groups.items()]
+        install_home(home, "--create-users", *mapping, privileged=True)
+        for role, name in users.items():
+            pw = pwd.getpwnam(name)
+            group = groups["qmail"] if role in ("qmailq", "qmailr", "qmails") else groups["nofiles"]
+            assert grp.getgrgid(pw.pw_gid).gr_name == group, role
+            assert pw.pw_dir == str(home / "alias" if role == "alias" else home)
+            assert pw.pw_shell == "/usr/sbin/nologin"
+        # A second run finds them and creates nothing.
+        r = installer("--home", str(home), "--no-packages")
+        assert r.returncode == 0 and "creating" not in r.stdout
+    finally:
+        for name in users.values():
+            subprocess.run(["userdel", name], capture_output=True)
+        for name in groups.values():
+            subprocess.run(["groupdel", name], capture_output=True)
 
 
 @needs_root
