@@ -15,12 +15,11 @@ TYPE_CHECKING = False  # importing typing costs about 7 ms: annotations only
 if TYPE_CHECKING:
     from typing import NoReturn
 
-from qmail.lib.fd import fd_move, restore_exec_signals, wait_exitcode, write_all
+from qmail.lib.fd import fd_move, feed_pipe, restore_exec_signals, wait_exitcode
 from qmail.lib.shell import complain, exec_failure
 
 SHIFT_LINE = 4  # lines of qmail's generated script, for the shell's diagnostics
 PIPE_LINE = 9
-CHUNK = 65536
 
 
 def header(subject: bytes, recipients: list[bytes]) -> bytes:
@@ -43,19 +42,6 @@ def inject(path: bytes, rd: int, wr: int) -> NoReturn:
     os._exit(127)
 
 
-def feed(wr: int, first: bytes) -> None:
-    """Header, then stdin; a reader that went away just ends the copy."""
-    try:
-        write_all(wr, first)
-        while True:
-            chunk = os.read(0, CHUNK)
-            if not chunk:
-                return
-            write_all(wr, chunk)
-    except OSError:
-        return
-
-
 def main() -> None:
     from qmail import auto
 
@@ -69,7 +55,7 @@ def main() -> None:
     if pid == 0:
         inject(path, rd, wr)
     os.close(rd)
-    feed(wr, header(args[0], args[1:]))
+    feed_pipe(wr, header(args[0], args[1:]))
     os.close(wr)
     crashed, code = wait_exitcode(pid)
     os._exit(128 + code if crashed else code)

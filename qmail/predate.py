@@ -15,12 +15,11 @@ TYPE_CHECKING = False  # importing typing costs about 7 ms: annotations only
 if TYPE_CHECKING:
     from typing import NoReturn
 
-from qmail.lib.fd import fd_move, restore_exec_signals, wait_exitcode, write_all
+from qmail.lib.fd import fd_move, feed_pipe, restore_exec_signals, wait_exitcode
 
 FATAL = b"predate: fatal: "
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-CHUNK = 65536
 
 
 def die(code: int, *parts: bytes) -> NoReturn:
@@ -68,19 +67,6 @@ def child(argv: list[bytes], rd: int, wr: int) -> NoReturn:
     os._exit(111)
 
 
-def feed(wr: int, first: bytes) -> None:
-    """Write the Date: line, then copy stdin; stop quietly if either side fails."""
-    try:
-        write_all(wr, first)
-        while True:
-            chunk = os.read(0, CHUNK)
-            if not chunk:
-                return
-            write_all(wr, chunk)
-    except OSError:
-        return
-
-
 def main() -> None:
     argv = [os.fsencode(a) for a in sys.argv[1:]]
     if not argv:
@@ -96,7 +82,7 @@ def main() -> None:
     if pid == 0:
         child(argv, rd, wr)
     os.close(rd)
-    feed(wr, date_line(int(time.time())))
+    feed_pipe(wr, date_line(int(time.time())))
     os.close(wr)
     try:
         crashed, code = wait_exitcode(pid)

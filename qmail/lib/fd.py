@@ -41,6 +41,20 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[n:]
 
 
+def feed_pipe(wr: int, first: bytes, src: int = 0, bufsize: int = 65536) -> None:
+    """Write ``first`` then copy ``src`` to ``wr``: the parent side of a filter that
+    prepends lines (predate, mailsubj).  A reader that went away just ends the copy."""
+    try:
+        write_all(wr, first)
+        while True:
+            chunk = os.read(src, bufsize)
+            if not chunk:
+                return
+            write_all(wr, chunk)
+    except OSError:
+        return
+
+
 def read_all(fd: int, bufsize: int = 65536) -> bytes:
     """Everything up to end of file."""
     chunks = []
