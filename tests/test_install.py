@@ -301,3 +301,13 @@ def test_full_disk_exits_53_and_keeps_queue_consistent(world_dir: Path) -> None:
             [f"mess/{q.inode % home.split}/{q.inode}", f"intd/{q.inode}", f"todo/{q.inode}"])
     finally:
         subprocess.run(["umount", str(queue)], check=False)
+
+
+@needs_root
+def test_queue_closed_to_qmailq_exits_62(world_dir: Path) -> None:
+    home = privileged_home(world_dir)
+    queue = home.path / "queue"
+    os.chown(queue, 0, 0)
+    os.chmod(queue, 0o700)
+    code = run_queue(home, b"x\n", b"Fa@b\0Tc@d\0\0", preexec=as_user("nobody"))
+    assert code == 62

@@ -248,3 +248,12 @@ def test_concurrent_injections_get_distinct_messages(qhome: QmailHome) -> None:
     for q in queued:
         n = int(q.recipients[0][1:].split(b"@")[0])
         assert q.message.endswith(b"message %d\n" % n)
+
+
+def test_large_message_is_streamed_intact(qhome: QmailHome) -> None:
+    message = b"Subject: big\n\n" + b"".join(b"line %08d " % i + b"y" * 90 + b"\n"
+                                              for i in range(200000))  # about 20 MB
+    assert run_queue(qhome, message, b"Fa@b\0Tc@d\0\0", timeout=120) == 0
+    [q] = qhome.queued()
+    assert len(q.message) == RECEIVED.match(q.message).end() + len(message)
+    assert q.message.endswith(message[-1000:])
