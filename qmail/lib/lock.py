@@ -1,9 +1,8 @@
-"""Locks (lock_ex.c: flock on Linux) and the trigger FIFO (triggerpull.c)."""
+"""Locks (lock_ex.c: flock on Linux)."""
 
 from __future__ import annotations
 
 import fcntl
-import os
 
 
 def lock_ex(fd: int) -> None:
@@ -22,16 +21,3 @@ def lock_exnb(fd: int) -> bool:
 def lock_un(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_UN)
 
-
-def triggerpull(path: str = "lock/trigger") -> None:
-    """Wake qmail-send: one byte into its FIFO, never blocking, failures ignored."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError:
-        return
-    try:
-        os.write(fd, b"\0")
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
