@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qmail import hier
+from qmail import hier, instcheck
 
 SOURCE = Path(__file__).resolve().parent.parent
 # Roles of conf-users and conf-groups, in qmail's order, with qmail's default names.
@@ -84,19 +84,9 @@ def auto_source(s: Settings, site: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load_previous(home: str) -> dict[str, object] | None:
-    """Settings recorded by an earlier run, so a re-run keeps the same mapping."""
-    path = Path(home) / "lib" / "python" / "qmail" / "auto.py"
-    if not path.exists():
-        return None
-    values: dict[str, object] = {}
-    exec(compile(path.read_text(), str(path), "exec"), values)  # our own file, root-owned
-    return values
-
-
 def settings_from_args(args: argparse.Namespace) -> Settings:
     home = os.path.abspath(args.home)
-    prev = load_previous(home)
+    prev = instcheck.load_auto(home)
     s = Settings(home=home, root_mode=os.geteuid() == 0 and not args.single_user)
     if prev:
         s.users = {r: str(prev[f"USER{r.upper()}"]) for r, _ in USER_ROLES}
@@ -371,7 +361,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def install(args: argparse.Namespace) -> Settings:
-    from qmail import configfast, instcheck
+    from qmail import configfast
     os.umask(0o022)
     s = settings_from_args(args)
     is_root = os.geteuid() == 0
@@ -397,7 +387,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.check:
-            from qmail import instcheck
             problems = instcheck.check(os.path.abspath(args.home))
             for line in problems:
                 print(line, file=sys.stderr)

@@ -37,6 +37,7 @@ def perm(label: str, path: Path, kind: str, uid: int | None, gid: int | None,
 
 
 def load_auto(home: str) -> dict[str, object] | None:
+    """The settings an earlier install recorded in auto.py (our own, root-owned file)."""
     path = Path(home) / "lib" / "python" / "qmail" / "auto.py"
     if not path.exists():
         return None

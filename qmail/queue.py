@@ -16,7 +16,7 @@ import posix as os
 import sys
 import time
 
-from qmail.lib.envelope import ADDR_MAX
+from qmail.lib import envelope
 from qmail.lib.qfn import fmtqfn
 from qmail.lib.received import queue_received
 from qmail.lib.trigger import triggerpull
@@ -134,40 +134,31 @@ def read_envelope(fd: int) -> bytes:
     54 for end of file before the terminating NUL.
     """
     data = bytearray()
-    pos = 0          # start of the field being parsed
+    complete_possible = False
     while True:
-        status = scan_envelope(data, pos)
-        if isinstance(status, tuple):
-            return bytes(data[:status[0]])
-        pos = status
+        if complete_possible:
+            try:
+                sender, recipients = envelope.decode(bytes(data))
+                return envelope.encode(sender, recipients)[:-1]
+            except envelope.EnvelopeError:
+                raise Exit(91)
+            except envelope.AddressTooLong:
+                raise Exit(11)
+            except EOFError:
+                pass
         try:
             chunk = os.read(fd, CHUNK)
         except OSError:
             raise Exit(54)
         if not chunk:
+            if not complete_possible:  # one last look: 91 or 11 before 54, as qmail orders them
+                complete_possible = True
+                continue
             raise Exit(54)
+        # Every complete envelope ends in two NULs; parse only when that may have
+        # arrived, so a large envelope is parsed once, not once per read.
+        complete_possible = b"\0\0" in data[-1:] + chunk
         data += chunk
-
-
-def scan_envelope(data: bytearray, pos: int) -> int | tuple[int]:
-    """Check complete fields from ``pos``; (end,) when the terminator is found,
-    else the offset of the first incomplete field."""
-    while pos < len(data):
-        tag = data[pos]
-        if pos == 0:
-            if tag != 0x46:  # F
-                raise Exit(91)
-        elif tag == 0:
-            return (pos,)
-        elif tag != 0x54:  # T
-            raise Exit(91)
-        end = data.find(b"\0", pos + 1, pos + 1 + ADDR_MAX)
-        if end == -1:
-            if len(data) - pos - 1 >= ADDR_MAX:
-                raise Exit(11)
-            return pos
-        pos = end + 1
-    return pos
 
 
 def on_alarm(signum: int, frame: object) -> None:
